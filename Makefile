@@ -1,0 +1,70 @@
+# Backprop, Step by Step: set-up, build and tests.
+#   make book   build the web book into _build/html (sets everything up first)
+#   make test   the same set-up, then every test
+#   make lab    JupyterLab on the repository
+#   make clean  remove the build
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HTML := _build/html
+CACHE := _build/.jupyter_cache
+NBVAL := $(BIN)/pytest -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+NOTEBOOKS := chapters solutions
+
+.PHONY: book test unit nbval browser venv vendor lab clean lock bench-build
+
+# The virtualenv, made anew when requirements or the package metadata change.
+$(INSTALLED): requirements.txt constraints.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(INSTALLED)
+
+# Web assets (require.js, the widget manager, MathJax) from the npm registry,
+# at pinned versions and hashes; skipped when already there.
+vendor: $(INSTALLED)
+	$(BIN)/python scripts/vendor_assets.py
+
+# Warnings are errors. Notebooks run through jupyter-cache: unchanged notebooks
+# are not executed again. The cache is keyed on the notebooks only, so it is
+# cleared when the helper package changes; a change of a static file needs
+# --all, or Sphinx keeps the old copy.
+book: $(INSTALLED) vendor
+	@mkdir -p _build
+	@if [ -d $(CACHE) ] && [ -n "$$(find backprop_book constraints.txt -newer $(CACHE)/.package -print -quit 2>/dev/null || echo stale)" ]; then \
+	  echo "helper package changed: clearing the execution cache"; rm -rf $(CACHE); fi
+	@all=""; if [ ! -f $(HTML)/.built ] || [ -n "$$(find assets _ext _config.yml _toc.yml -newer $(HTML)/.built -print -quit)" ]; then all="--all"; fi; \
+	  set -x; $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going $$all
+	@mkdir -p $(CACHE) && touch $(CACHE)/.package $(HTML)/.built
+
+unit: $(INSTALLED)
+	$(BIN)/pytest -p no:cacheprovider tests --ignore=tests/test_browser.py
+
+# Every stored output of the chapters and solutions must reproduce, twice in a row.
+nbval: $(INSTALLED)
+	$(NBVAL) $(NOTEBOOKS)
+	$(NBVAL) $(NOTEBOOKS)
+
+browser: book
+	BOOK_REQUIRED=1 $(BIN)/pytest -p no:cacheprovider tests/test_browser.py
+
+test: book unit nbval browser
+
+lab: $(INSTALLED)
+	$(BIN)/jupyter lab
+
+# Rewrite constraints.txt from the installed environment (after changing a pin).
+lock: $(INSTALLED)
+	@{ head -n 3 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.tmp && mv constraints.tmp constraints.txt
+
+# Clean build, rebuild and test times (printed, never asserted).
+bench-build: $(INSTALLED) vendor
+	$(BIN)/python benchmarks/build_times.py
+
+clean:
+	rm -rf _build
