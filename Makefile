@@ -14,7 +14,7 @@ CACHE := _build/.jupyter_cache
 NBVAL := $(BIN)/pytest -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 NOTEBOOKS := chapters solutions
 
-.PHONY: book test unit nbval browser venv vendor lab clean lock bench-build
+.PHONY: book test unit nbval browser venv vendor lab clean lock bench-build execute
 
 # The virtualenv, made anew when requirements or the package metadata change.
 $(INSTALLED): requirements.txt constraints.txt pyproject.toml
@@ -54,6 +54,10 @@ browser: book
 	BOOK_REQUIRED=1 $(BIN)/pytest -p no:cacheprovider tests/test_browser.py
 
 test: book unit nbval browser
+
+# Re-execute notebooks and store their outputs (all of them, or NB=path ...).
+execute: $(INSTALLED)
+	$(BIN)/python scripts/execute.py $(or $(NB),$(wildcard chapters/*.ipynb solutions/*.ipynb))
 
 lab: $(INSTALLED)
 	$(BIN)/jupyter lab
