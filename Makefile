@@ -3,6 +3,7 @@
 #   make test   the same set-up, then every test
 #   make lab    JupyterLab on the repository
 #   make clean  remove the build
+#   make exercises, make grade SUBMISSIONS=...   (see README)
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -14,7 +15,7 @@ CACHE := _build/.jupyter_cache
 NBVAL := $(BIN)/pytest -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 NOTEBOOKS := chapters solutions
 
-.PHONY: book test unit nbval browser venv vendor lab clean lock bench-build execute
+.PHONY: book test unit nbval browser venv vendor lab clean lock bench-build execute exercises grade
 
 # The virtualenv, made anew when requirements or the package metadata change.
 $(INSTALLED): requirements.txt constraints.txt pyproject.toml
@@ -58,6 +59,16 @@ test: book unit nbval browser
 # Re-execute notebooks and store their outputs (all of them, or NB=path ...).
 execute: $(INSTALLED)
 	$(BIN)/python scripts/execute.py $(or $(NB),$(wildcard chapters/*.ipynb solutions/*.ipynb))
+
+# The exercise notebooks, generated from the solutions (the single source).
+exercises: $(INSTALLED)
+	$(BIN)/python scripts/make_exercises.py
+
+# Grade submissions into a gradebook: make grade SUBMISSIONS="path/to/*.ipynb"
+GRADES ?= grades
+grade: $(INSTALLED)
+	@test -n "$(SUBMISSIONS)" || { echo 'usage: make grade SUBMISSIONS="path/to/*.ipynb" [GRADES=folder]'; exit 2; }
+	$(BIN)/python -m backprop_book.grade --json $(GRADES)/gradebook.json --csv $(GRADES)/gradebook.csv $(SUBMISSIONS)
 
 lab: $(INSTALLED)
 	$(BIN)/jupyter lab
