@@ -15,7 +15,7 @@ CACHE := _build/.jupyter_cache
 NBVAL := $(BIN)/pytest -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 NOTEBOOKS := chapters solutions
 
-.PHONY: book test unit nbval browser venv vendor lab clean lock bench-build execute exercises grade
+.PHONY: book test unit nbval browser venv nbgrader-venv vendor lab clean lock bench-build execute exercises grade
 
 # The virtualenv, made anew when requirements or the package metadata change.
 $(INSTALLED): requirements.txt constraints.txt pyproject.toml
@@ -25,6 +25,17 @@ $(INSTALLED): requirements.txt constraints.txt pyproject.toml
 	touch $@
 
 venv: $(INSTALLED)
+
+# nbgrader, test-only, in a virtualenv of its own (see requirements-nbgrader.txt).
+NBG := .nbgrader-venv
+NBG_INSTALLED := $(NBG)/.installed
+$(NBG_INSTALLED): requirements-nbgrader.txt constraints.txt pyproject.toml
+	@test -x $(NBG)/bin/python || $(PYTHON) -m venv $(NBG)
+	$(NBG)/bin/python -m pip install --quiet --upgrade pip
+	$(NBG)/bin/python -m pip install --quiet -r requirements-nbgrader.txt
+	touch $@
+
+nbgrader-venv: $(NBG_INSTALLED)
 
 # Web assets (require.js, the widget manager, MathJax) from the npm registry,
 # at pinned versions and hashes; skipped when already there.
@@ -43,8 +54,8 @@ book: $(INSTALLED) vendor
 	  set -x; $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going $$all
 	@mkdir -p $(CACHE) && touch $(CACHE)/.package $(HTML)/.built
 
-unit: $(INSTALLED)
-	$(BIN)/pytest -p no:cacheprovider tests --ignore=tests/test_browser.py
+unit: $(INSTALLED) $(NBG_INSTALLED)
+	NBGRADER_REQUIRED=1 $(BIN)/pytest -p no:cacheprovider tests --ignore=tests/test_browser.py
 
 # Every stored output of the chapters and solutions must reproduce, twice in a row.
 nbval: $(INSTALLED)
@@ -82,4 +93,4 @@ bench-build: $(INSTALLED) vendor
 	$(BIN)/python benchmarks/build_times.py
 
 clean:
-	rm -rf _build
+	rm -rf _build grades
