@@ -15,7 +15,7 @@ CACHE := _build/.jupyter_cache
 NBVAL := $(BIN)/pytest -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 NOTEBOOKS := chapters solutions
 
-.PHONY: book test unit nbval browser venv nbgrader-venv vendor lab clean lock bench-build execute exercises grade
+.PHONY: book test unit nbval browser venv nbgrader-venv vendor lab clean lock bench bench-build execute exercises grade
 
 # The virtualenv, made anew when requirements or the package metadata change.
 $(INSTALLED): requirements.txt constraints.txt pyproject.toml
@@ -87,6 +87,14 @@ lab: $(INSTALLED)
 # Rewrite constraints.txt from the installed environment (after changing a pin).
 lock: $(INSTALLED)
 	@{ head -n 3 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.tmp && mv constraints.tmp constraints.txt
+
+# The reference network against PyTorch (printed, never asserted). torch is an
+# optional extra of the benchmark only, pinned exactly: a looser pin pulls the
+# CUDA build, gigabytes of it.
+TORCH := torch==2.13.0
+bench: $(INSTALLED)
+	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python benchmarks/train_digits.py
 
 # Clean build, rebuild and test times (printed, never asserted).
 bench-build: $(INSTALLED) vendor
