@@ -51,7 +51,9 @@ book: $(INSTALLED) vendor
 	@if [ -d $(CACHE) ] && [ -n "$$(find backprop_book constraints.txt -newer $(CACHE)/.package -print -quit 2>/dev/null || echo stale)" ]; then \
 	  echo "helper package changed: clearing the execution cache"; rm -rf $(CACHE); fi
 	@all=""; if [ ! -f $(HTML)/.built ] || [ -n "$$(find assets _ext _config.yml _toc.yml -newer $(HTML)/.built -print -quit)" ]; then all="--all"; fi; \
-	  set -x; $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going $$all
+	  start=$$SECONDS; \
+	  ( set -x; $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going $$all ) && \
+	  echo "book built in $$((SECONDS - start)) s$${all:+ (all pages)}"
 	@mkdir -p $(CACHE) && touch $(CACHE)/.package $(HTML)/.built
 
 unit: $(INSTALLED) $(NBG_INSTALLED)

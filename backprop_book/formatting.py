@@ -21,7 +21,7 @@ def latex_number(x: float, digits: int = 4) -> str:
     >>> latex_number(-2.93588634e-05)
     '-2.936 \\\\times 10^{-5}'
     """
-    x = float(x)
+    x = float(x) + 0.0  # + 0.0 turns -0.0 into 0.0: a page should never show "-0"
     if math.isnan(x):
         return r"\text{NaN}"
     if math.isinf(x):

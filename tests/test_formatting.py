@@ -15,6 +15,7 @@ from backprop_book.formatting import MAX_SHOWN, latex_array, latex_number, shape
         (float("nan"), r"\text{NaN}"),
         (float("inf"), r"\infty"),
         (-float("inf"), r"-\infty"),
+        (-0.0, "0"),
     ],
 )
 def test_latex_number(value, expected):
