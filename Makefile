@@ -43,17 +43,18 @@ vendor: $(INSTALLED)
 	$(BIN)/python scripts/vendor_assets.py
 
 # Warnings are errors. Notebooks run through jupyter-cache: unchanged notebooks
-# are not executed again. The cache is keyed on the notebooks only, so it is
-# cleared when the helper package changes; a change of a static file needs
-# --all, or Sphinx keeps the old copy.
+# are not executed again. The cache is keyed on the notebooks only, so when the
+# helper package changes it is cleared and every page re-read (--all, a fresh
+# Sphinx environment), or pages would keep outputs made with the old package.
+# A changed static file needs --all too, or Sphinx keeps the old copy.
 book: $(INSTALLED) vendor
-	@mkdir -p _build
-	@if [ -d $(CACHE) ] && [ -n "$$(find backprop_book constraints.txt -newer $(CACHE)/.package -print -quit 2>/dev/null || echo stale)" ]; then \
-	  echo "helper package changed: clearing the execution cache"; rm -rf $(CACHE); fi
-	@all=""; if [ ! -f $(HTML)/.built ] || [ -n "$$(find assets _ext _config.yml _toc.yml -newer $(HTML)/.built -print -quit)" ]; then all="--all"; fi; \
-	  start=$$SECONDS; \
-	  ( set -x; $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going $$all ) && \
-	  echo "book built in $$((SECONDS - start)) s$${all:+ (all pages)}"
+	@mkdir -p _build; all=""; \
+	if [ -d $(CACHE) ] && [ -n "$$(find backprop_book constraints.txt -newer $(CACHE)/.package -print -quit 2>/dev/null || echo stale)" ]; then \
+	  echo "helper package changed: clearing the execution cache"; rm -rf $(CACHE); all="--all"; fi; \
+	if [ ! -f $(HTML)/.built ] || [ -n "$$(find assets _ext _config.yml _toc.yml -newer $(HTML)/.built -print -quit)" ]; then all="--all"; fi; \
+	start=$$SECONDS; \
+	( set -x; $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going $$all ) && \
+	echo "book built in $$((SECONDS - start)) s$${all:+ (all pages)}"
 	@mkdir -p $(CACHE) && touch $(CACHE)/.package $(HTML)/.built
 
 unit: $(INSTALLED) $(NBG_INSTALLED)
@@ -84,7 +85,7 @@ grade: $(INSTALLED)
 	$(BIN)/python -m backprop_book.grade --json $(GRADES)/gradebook.json --csv $(GRADES)/gradebook.csv $(SUBMISSIONS)
 
 lab: $(INSTALLED)
-	$(BIN)/jupyter lab
+	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 # Rewrite constraints.txt from the installed environment (after changing a pin).
 lock: $(INSTALLED)

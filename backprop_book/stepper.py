@@ -52,6 +52,16 @@ class Step:
         object.__setattr__(self, "highlight", tuple(self.highlight))
 
 
+# The HTMLMath widget's content box does not grow to the widget's width (the
+# stylesheet's flex-grow rule names another class), so a page would shrink to its
+# content and wrap the values under the diagram. Each page carries this rule,
+# scoped to steppers, so it holds wherever the widget renders.
+_PAGE_STYLE = (
+    "<style>.bp-stepper .widget-htmlmath-content, .bp-stepper .jupyter-widget-htmlmath-content "
+    "{ flex: 1 1 auto; min-width: 0; }</style>"
+)
+
+
 def _value_rows(values: Mapping[str, np.ndarray], new: bool) -> str:
     rows = []
     for symbol, value in values.items():
@@ -121,7 +131,7 @@ def render_page(
         else ""
     )
     return (
-        f'<div class="bp-page" data-step="{index}">'
+        f'{_PAGE_STYLE}<div class="bp-page" data-step="{index}">'
         f'<div style="{head_style}">{heading}</div>'
         '<div style="display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start;">'
         f'{diagram}<div style="flex: 1 1 240px; min-width: 0; overflow-x: auto;">{body}</div>'
@@ -163,14 +173,19 @@ class Stepper(widgets.VBox):
             raise TypeError("steps must be backprop_book.Step objects")
         self.steps = steps
         self.title = title
+        # Full width, so that a page's formula and values sit beside the diagram
+        # when there is room (an HTML widget otherwise shrinks to its content).
         pages = [
-            widgets.HTMLMath(value=render_page(steps, k, layer_sizes, bias=bias, title=title))
+            widgets.HTMLMath(
+                value=render_page(steps, k, layer_sizes, bias=bias, title=title),
+                layout=widgets.Layout(width="100%"),
+            )
             for k in range(len(steps) + 1)
         ]
         last = len(steps)
         self.play = widgets.Play(value=0, min=0, max=last, step=1, interval=interval, description="Play")
         self.slider = widgets.IntSlider(value=0, min=0, max=last, step=1, description="Step")
-        self.pages = widgets.Stack(pages, selected_index=0)
+        self.pages = widgets.Stack(pages, selected_index=0, layout=widgets.Layout(width="100%"))
         # Links live in the browser, so they work without a kernel.
         self._links = [
             widgets.jslink((self.play, "value"), (self.slider, "value")),

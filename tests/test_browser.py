@@ -270,3 +270,22 @@ def test_reader_buttons(browser: Browser, server: str) -> None:
         assert visit.outside == [] and visit.errors == []
     finally:
         visit.close()
+
+
+def test_step_values_sit_beside_the_diagram(browser: Browser, server: str) -> None:
+    """On a page wide enough for both, a step's formula is beside the diagram, not under it."""
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/{WIDGET_PAGES[0]}", wait_until="load")
+        stepper = page.locator(".bp-stepper").first
+        stepper.locator(".bp-page").wait_for(timeout=15000)
+        stepper.locator(".noUi-handle").first.focus()
+        page.keyboard.press("ArrowRight")
+        stepper.locator(".bp-formula").wait_for(timeout=5000)
+        diagram = stepper.locator("svg.bp-network").bounding_box()
+        formula = stepper.locator(".bp-formula").bounding_box()
+        assert diagram and formula
+        assert formula["x"] >= diagram["x"] + diagram["width"], (diagram, formula)
+    finally:
+        context.close()
