@@ -268,3 +268,21 @@ def test_cli_help_and_usage_errors(tmp_path: Path) -> None:
     empty = subprocess.run([sys.executable, "-m", "backprop_book.grade", "--release", str(tmp_path), "x.ipynb"],
                            capture_output=True, text=True)
     assert empty.returncode == 2 and "no released exercises" in empty.stderr
+
+
+def test_diagnose_names_an_all_zero_answer_and_protects_the_inputs() -> None:
+    import numpy as np
+
+    from backprop_book.checks import call, diagnose
+
+    with pytest.raises(AssertionError, match="zero everywhere"):
+        diagnose(np.zeros((2, 3)), np.ones((2, 3)), "dW")
+    data = [np.ones(3), np.ones(2)]
+
+    def clobber(arrays):
+        for a in arrays:
+            a[:] = 0
+        return arrays
+
+    call(clobber, data, what="clobber")
+    assert all(np.all(a == 1) for a in data)

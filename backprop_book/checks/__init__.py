@@ -11,6 +11,7 @@ solution's code. A passing check prints one line; a failing one raises
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -40,7 +41,9 @@ def call(fn: Callable[..., Any], *args: Any, what: str) -> Any:
     """Call the learner's function on copies of the inputs; turn a crash into feedback."""
     if not callable(fn):
         fail(f"{what}: expected a function, got {type(fn).__name__}")
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    # Deep copies, lists of arrays included: the learner's function may change its
+    # inputs in place without touching the check's own data.
+    copies = copy.deepcopy(list(args))
     try:
         result = fn(*copies)
     except NotImplementedError:
@@ -101,6 +104,9 @@ def diagnose(got: Any, want: Any, what: str, mistakes: Sequence[Mistake] = (), b
         fail(f"{what} contains NaN or infinity.")
     if _close(got, want):
         return
+    if not np.any(got) and np.any(want):
+        fail(f"{what} is zero everywhere: is something still a placeholder (np.zeros), or multiplied by a "
+             "factor that is zero?")
     for value, feedback in known:
         if _close(got, value):
             fail(f"{what}: {feedback}")
