@@ -1,7 +1,8 @@
 """Write the exercise notebooks from the solution notebooks (the single source).
 
-Usage: python scripts/make_exercises.py           write exercises/ from solutions/
-       python scripts/make_exercises.py --check   exit 1 if exercises/ is out of date
+Usage: python scripts/make_exercises.py [NAME.ipynb ...]   write exercises/ from solutions/
+                                                           (all of them, or only those named)
+       python scripts/make_exercises.py --check            exit 1 if exercises/ is out of date
 
 As nbgrader's "generate_assignment" does: every region between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION`` is replaced by
@@ -74,9 +75,17 @@ def render(nb: nbformat.NotebookNode) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report whether exercises/ is up to date")
+    parser.add_argument("names", nargs="*", metavar="NAME.ipynb", help="only these solution notebooks")
     args = parser.parse_args()
     stale = []
-    for path in sorted(SOLUTIONS.glob("*.ipynb")):
+    paths = sorted(SOLUTIONS.glob("*.ipynb"))
+    if args.names:
+        wanted = {Path(n).name for n in args.names}
+        missing = wanted - {p.name for p in paths}
+        if missing:
+            sys.exit(f"no such solution notebook: {', '.join(sorted(missing))}")
+        paths = [p for p in paths if p.name in wanted]
+    for path in paths:
         solution = nbformat.read(path, as_version=4)
         text = render(exercise_from(solution, path.name))
         target = EXERCISES / path.name

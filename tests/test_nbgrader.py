@@ -36,11 +36,15 @@ def nbgrader(*args: str, cwd: Path) -> str:
     return run.stdout + run.stderr
 
 
-def test_validate_passes_the_solution_and_fails_the_exercise(tmp_path: Path) -> None:
+NAMES = sorted(p.name for p in (ROOT / "solutions").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_validate_passes_the_solution_and_fails_the_exercise(tmp_path: Path, name: str) -> None:
     # `nbgrader validate` exits 0 either way: its verdict is in what it prints.
-    solution = nbgrader("validate", str(ROOT / "solutions" / f"{EXERCISE}.ipynb"), cwd=tmp_path)
+    solution = nbgrader("validate", str(ROOT / "solutions" / name), cwd=tmp_path)
     assert "Success!" in solution and "VALIDATION FAILED" not in solution, solution
-    exercise = nbgrader("validate", str(ROOT / "exercises" / f"{EXERCISE}.ipynb"), cwd=tmp_path)
+    exercise = nbgrader("validate", str(ROOT / "exercises" / name), cwd=tmp_path)
     assert "VALIDATION FAILED" in exercise, exercise
     assert "NotImplementedError" in exercise
 

@@ -37,13 +37,17 @@ def passed(what: str) -> None:
     print(f"{what}: correct")
 
 
-def call(fn: Callable[..., Any], *args: Any, what: str) -> Any:
-    """Call the learner's function on copies of the inputs; turn a crash into feedback."""
+def call(fn: Callable[..., Any], *args: Any, what: str, copy_inputs: bool = True) -> Any:
+    """Call the learner's function on copies of the inputs; turn a crash into feedback.
+
+    The copies are deep, lists of arrays included, so the learner's function may
+    change its inputs in place without touching the check's data. A check that
+    wants to see whether the inputs were changed passes copies of its own and
+    ``copy_inputs=False``.
+    """
     if not callable(fn):
         fail(f"{what}: expected a function, got {type(fn).__name__}")
-    # Deep copies, lists of arrays included: the learner's function may change its
-    # inputs in place without touching the check's own data.
-    copies = copy.deepcopy(list(args))
+    copies = copy.deepcopy(list(args)) if copy_inputs else list(args)
     try:
         result = fn(*copies)
     except NotImplementedError:
@@ -87,15 +91,15 @@ def diagnose(got: Any, want: Any, what: str, mistakes: Sequence[Mistake] = (), b
                 fail(f"{what}: {feedback}")
         if want.ndim == 2 and got.shape == want.T.shape:
             if _close(got.T, want):
-                fail(f"{what} has shape {got.shape} but should have shape {want.shape}, the shape of the "
-                     "parameter it belongs to. It holds the right numbers, transposed: check the order "
-                     "of the factors in the product (and which one is transposed).")
+                fail(f"{what} has shape {got.shape} but should have shape {want.shape}. It holds the right "
+                     "numbers, transposed: check the order of the factors in the product (and which one is "
+                     "transposed).")
             fail(f"{what} has shape {got.shape} but should have shape {want.shape}: it looks transposed "
                  "(and its values are wrong too).")
         if got.ndim == 2 and got.shape[0] == got.shape[1] and want.ndim == 2 and 1 in want.shape:
-            fail(f"{what} has shape {got.shape} but should have shape {want.shape}: a {want.shape} array was "
-                 f"combined with a 1-d one of shape ({max(want.shape)},), and broadcasting made a square of "
-                 "every pair. Keep both 2-d (reshape(-1, 1) or keepdims=True).")
+            fail(f"{what} has shape {got.shape} but should have shape {want.shape}: a column and a row (or a "
+                 "1-d array) of the same length were combined element by element, and broadcasting made a "
+                 "square of every pair. Give both operands the same shape first.")
         if got.size == want.size:
             fail(f"{what} has shape {got.shape} but should have shape {want.shape} (the same number of "
                  "entries, arranged differently).")
@@ -111,8 +115,11 @@ def diagnose(got: Any, want: Any, what: str, mistakes: Sequence[Mistake] = (), b
         if _close(got, value):
             fail(f"{what}: {feedback}")
     if np.any(want != 0) and _close(got, -want):
-        fail(f"{what} has the right size but the opposite sign: check the order of y_hat - y and the "
-             "sign of the update.")
+        fail(f"{what} has the right size but the opposite sign: check the order of the subtraction "
+             "(the book uses y_hat - y) and every sign that follows from it.")
+    if want.ndim == 2 and want.shape[0] == want.shape[1] and _close(got, want.T):
+        fail(f"{what} holds the right numbers, transposed (the shape cannot show it: the matrix is "
+             "square): check the order of the factors in the product and which one is transposed.")
     scale = _constant_ratio(got, want)
     if scale is not None:
         if batch and np.isclose(scale, batch):
