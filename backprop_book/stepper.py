@@ -13,7 +13,7 @@ JupyterLab, in VS Code and in the static web book, where no kernel runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from typing import Mapping, Sequence
 

@@ -12,24 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from backprop_book.grade import grade_many, load_releases
+from backprop_book.grade import grade_many
+from exercise_support import RELEASES, feedback, score, with_answer
+from exercise_support import solution as solution_of
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES, SOLUTIONS = ROOT / "exercises", ROOT / "solutions"
-RELEASES = load_releases(EXERCISES)
 TIMEOUT = 5  # seconds per cell: short, so the endless loops below end quickly
-
-
-def solution(name: str = "01_single_neuron") -> dict:
-    return json.loads((SOLUTIONS / f"{name}.ipynb").read_text())
-
-
-def with_answer(nb: dict, grade_id: str, source: str) -> dict:
-    nb = copy.deepcopy(nb)
-    cells = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
-    assert cells, grade_id
-    cells[0]["source"] = source
-    return nb
 
 
 def write(tmp_path: Path, name: str, content: dict | str | bytes) -> Path:
@@ -47,14 +36,6 @@ def grade(*paths: Path):
     return {Path(s.notebook).name: s for s in grade_many(list(paths), RELEASES, cell_timeout=TIMEOUT, jobs=2)}
 
 
-def feedback(sub, question: str) -> str:
-    return next(q.feedback for q in sub.questions if q.id == question)
-
-
-def score(sub, question: str) -> float:
-    return next(q.score for q in sub.questions if q.id == question)
-
-
 def test_every_solution_scores_full_marks_and_every_exercise_zero(tmp_path: Path) -> None:
     names = sorted(p.name for p in SOLUTIONS.glob("*.ipynb"))
     assert names, "no solution notebooks"
@@ -67,6 +48,10 @@ def test_every_solution_scores_full_marks_and_every_exercise_zero(tmp_path: Path
     for sub in subs[len(names):]:
         assert sub.ran and sub.score == 0, sub.notebook
         assert all(q.feedback.startswith("not answered yet") for q in sub.questions), sub.questions
+
+
+def solution() -> dict:
+    return solution_of('01_single_neuron')
 
 
 # Each catalogued mistake, made in one answer cell of an otherwise correct solution,

@@ -3,7 +3,6 @@ and feedback that names each catalogued mistake without showing the solution's c
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -12,37 +11,18 @@ import pytest
 
 from backprop_book import numerical_gradient
 from backprop_book.checks import any_depth
-from backprop_book.grade import grade_many, load_releases
+from backprop_book.grade import grade_many
+from exercise_support import RELEASES, feedback, score, with_answer
+from exercise_support import solution as solution_of
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "04_any_depth"
 SOLUTION, EXERCISE = ROOT / "solutions" / f"{NAME}.ipynb", ROOT / "exercises" / f"{NAME}.ipynb"
-RELEASES = load_releases(ROOT / "exercises")
 TIMEOUT = 10  # seconds per cell
 QUESTIONS = ["check-activation-prime", "check-forward", "check-backward", "check-gradients", "check-update",
              "check-step", "check-shapes", "check-gradient-check"]
 # Code that feedback must never show: the solution's products, transposes, axes and derivatives.
 CODE = ("@", ".T", "axis=", "(1 - ", "1 - a", "a * (1", "np.", "+=", "-=")
-
-
-def solution() -> dict:
-    return json.loads(SOLUTION.read_text())
-
-
-def with_answer(nb: dict, grade_id: str, source: str) -> dict:
-    nb = copy.deepcopy(nb)
-    cells = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
-    assert cells, grade_id
-    cells[0]["source"] = source
-    return nb
-
-
-def feedback(sub, question: str) -> str:
-    return next(q.feedback for q in sub.questions if q.id == question)
-
-
-def score(sub, question: str) -> float:
-    return next(q.score for q in sub.questions if q.id == question)
 
 
 def test_solution_scores_full_marks_and_the_exercise_zero() -> None:
@@ -52,6 +32,10 @@ def test_solution_scores_full_marks_and_the_exercise_zero() -> None:
     assert sol.messages == []
     assert ex.ran and ex.score == 0 and ex.max_score == 12
     assert all(q.feedback.startswith("not answered yet") for q in ex.questions), ex.questions
+
+
+def solution() -> dict:
+    return solution_of(NAME)
 
 
 # ----------------------------------------------------------------------------

@@ -3,39 +3,19 @@ and feedback that names each catalogued mistake, made in one answer cell of the 
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
-from backprop_book.grade import grade_many, load_releases
+from backprop_book.grade import grade_many
+from exercise_support import RELEASES, feedback, score, with_answer
+from exercise_support import solution as solution_of
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "03_minibatches_and_shapes"
 SOLUTION, EXERCISE = ROOT / "solutions" / f"{NAME}.ipynb", ROOT / "exercises" / f"{NAME}.ipynb"
-RELEASES = load_releases(ROOT / "exercises")
 TIMEOUT = 10  # seconds per cell
 # Never in feedback: no solution code.
 CODE = ("@", ".T", "[0]", "(1 - ", "axis=", "np.", "keepdims", "reshape", ".mean(", ".sum(", "eta / batch")
-
-
-def solution() -> dict:
-    return json.loads(SOLUTION.read_text())
-
-
-def with_answer(nb: dict, grade_id: str, source: str) -> dict:
-    nb = copy.deepcopy(nb)
-    cells = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
-    assert cells, grade_id
-    cells[0]["source"] = source
-    return nb
-
-
-def feedback(sub, question: str) -> str:
-    return next(q.feedback for q in sub.questions if q.id == question)
-
-
-def score(sub, question: str) -> float:
-    return next(q.score for q in sub.questions if q.id == question)
 
 
 def test_solution_scores_full_marks_and_exercise_zero() -> None:
@@ -45,6 +25,10 @@ def test_solution_scores_full_marks_and_exercise_zero() -> None:
     assert full.messages == []
     assert empty.ran and empty.score == 0 and empty.max_score == 12
     assert all(q.feedback.startswith("not answered yet") for q in empty.questions), empty.questions
+
+
+def solution() -> dict:
+    return solution_of(NAME)
 
 
 # Each catalogued mistake, made in one answer cell of an otherwise correct solution: (answer cell,

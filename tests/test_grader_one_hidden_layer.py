@@ -3,41 +3,21 @@ and feedback that names each catalogued mistake, made in one answer cell of the 
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
 import numpy as np
 
 from backprop_book.checks import one_hidden_layer
-from backprop_book.grade import grade_many, load_releases
+from backprop_book.grade import grade_many
+from exercise_support import RELEASES, feedback, score, with_answer
+from exercise_support import solution as solution_of
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "02_one_hidden_layer"
 SOLUTION, EXERCISE = ROOT / "solutions" / f"{NAME}.ipynb", ROOT / "exercises" / f"{NAME}.ipynb"
-RELEASES = load_releases(ROOT / "exercises")
 TIMEOUT = 10  # seconds per cell
 CODE = ("@", ".T", "[0]", "(1 - ", "axis=", "np.")  # never in feedback: no solution code
-
-
-def solution() -> dict:
-    return json.loads(SOLUTION.read_text())
-
-
-def with_answer(nb: dict, grade_id: str, source: str) -> dict:
-    nb = copy.deepcopy(nb)
-    cells = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
-    assert cells, grade_id
-    cells[0]["source"] = source
-    return nb
-
-
-def feedback(sub, question: str) -> str:
-    return next(q.feedback for q in sub.questions if q.id == question)
-
-
-def score(sub, question: str) -> float:
-    return next(q.score for q in sub.questions if q.id == question)
 
 
 def test_solution_scores_full_marks_and_exercise_zero() -> None:
@@ -63,6 +43,10 @@ def test_the_check_draws_the_examples_numbers_as_the_example_does() -> None:
     assert np.array_equal(example["x"], x.reshape(1, -1)) and example["y"][0, 0] == target
     assert example["eta"] == eta
     assert np.array_equal(example["W1"], w_i_h) and np.array_equal(example["W2"], w_h_o)
+
+
+def solution() -> dict:
+    return solution_of(NAME)
 
 
 # Each catalogued mistake, made in one answer cell of an otherwise correct solution: (answer cell,

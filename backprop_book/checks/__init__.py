@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Mistake", "diagnose", "call", "passed", "fail"]
+__all__ = ["Mistake", "diagnose", "call", "passed", "fail", "unpack", "shape_answer"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,22 @@ def call(fn: Callable[..., Any], *args: Any, what: str, copy_inputs: bool = True
             hint = " The shapes of a product do not fit: write down the shape of every array in it."
         fail(f"{what} raised {type(err).__name__}: {err}.{hint}")
     return result
+
+
+def unpack(result: Any, what: str, names: Sequence[str], extra: str = "") -> tuple[Any, ...]:
+    """The learner's function returned several values: check how many, and name them if wrong."""
+    if not isinstance(result, (tuple, list)) or len(result) != len(names):
+        got = type(result).__name__ + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
+        fail(f"{what} should return {len(names)} values, ({', '.join(names)}); got a {got}.{extra}")
+    return tuple(result)
+
+
+def shape_answer(answer: Any, name: str) -> tuple[int, ...]:
+    """A shape the learner gave as an answer: it must be a tuple of whole numbers."""
+    if not isinstance(answer, tuple) or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                                                for n in answer):
+        fail(f"{name} should be a tuple of whole numbers, like (2, 3); got {answer!r}")
+    return tuple(int(n) for n in answer)
 
 
 def _as_array(value: Any, what: str) -> np.ndarray:

@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import Mistake, call, diagnose, fail, passed
+from . import Mistake, call, diagnose, fail, passed, unpack
 
 __all__ = ["activation_prime", "forward", "backward", "gradients", "update", "step_target_minus_output",
            "shapes", "gradient_check"]
@@ -240,13 +240,6 @@ def _db_mistakes(net: _Net, right: _Pass, variants: Sequence[tuple[_Pass, str]],
     ] + [Mistake(v.dbs[i], feedback) for v, feedback in variants]
 
 
-def _two(result: object, what: str, names: tuple[str, str], extra: str = "") -> tuple[Any, Any]:
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        got = f"{type(result).__name__} of {len(result)}" if isinstance(result, (tuple, list)) else type(result).__name__
-        fail(f"{what} should return two lists, ({names[0]}, {names[1]}); got a {got}.{extra}")
-    return result[0], result[1]
-
-
 def _per_layer(value: object, name: str, what: str, L: int) -> list[Any]:
     if not isinstance(value, (list, tuple)):
         fail(f"{name}, returned by {what}, should be a list with one array per layer; got "
@@ -260,7 +253,7 @@ def _per_layer(value: object, name: str, what: str, L: int) -> list[Any]:
 
 def _check_gradients(result: object, net: _Net, what: str) -> None:
     """Compare (dWs, dbs) with the reference, layer by layer from the output down."""
-    dWs, dbs = _two(result, what, ("dWs", "dbs"),
+    dWs, dbs = unpack(result, what, ("dWs", "dbs"),
                     " (The chapter's backward also returns the deltas; here return only the two lists.)"
                     if isinstance(result, (tuple, list)) and len(result) == 3 else "")
     dWs = _per_layer(dWs, "dWs", what, net.L)
@@ -332,7 +325,7 @@ _FORWARD_NETS = ((41, (3, 6, 4, 2), ("tanh", "relu", "sigmoid"), 5),
 
 def _check_forward(fn: Callable, net: _Net) -> None:
     what = "forward(Ws, bs, fs, X)"
-    zs, acts = _two(call(fn, *_copies(net)[:4], what=what), what, ("zs", "activations"))
+    zs, acts = unpack(call(fn, *_copies(net)[:4], what=what), what, ("zs", "activations"))
     L = net.L
     for name, value in (("activations", acts), ("zs", zs)):
         if not isinstance(value, (list, tuple)):
@@ -348,7 +341,7 @@ def _check_forward(fn: Callable, net: _Net) -> None:
         Mistake(net.activations[1], "this is a^(1); activations[0] is the input X itself."),
     ])
     for l in range(1, L + 1):
-        W, b, name = net.Ws[l - 1], net.bs[l - 1], net.fs[l - 1]
+        W, name = net.Ws[l - 1], net.fs[l - 1]
         a_in, z, a = net.activations[l - 1], net.zs[l], net.activations[l]
         diagnose(zs[l], z, f"zs[{l}]", [
             Mistake(a_in @ W, f"the bias b^({l}) is missing from the pre-activation."),
@@ -430,7 +423,7 @@ def update(fn: Callable) -> None:
     eta = 0.3
     Ws, bs = [W.copy() for W in net.Ws], [b.copy() for b in net.bs]
     what = "update(Ws, bs, dWs, dbs, eta)"
-    new_Ws, new_bs = _two(call(fn, Ws, bs, [d.copy() for d in dWs], [d.copy() for d in dbs], eta, what=what, copy_inputs=False),
+    new_Ws, new_bs = unpack(call(fn, Ws, bs, [d.copy() for d in dWs], [d.copy() for d in dbs], eta, what=what, copy_inputs=False),
                           what, ("new_Ws", "new_bs"))
     new_Ws, new_bs = _per_layer(new_Ws, "new_Ws", what, net.L), _per_layer(new_bs, "new_bs", what, net.L)
     for i in range(net.L):
@@ -469,7 +462,7 @@ def step_target_minus_output(fn: Callable) -> None:
     what = "step_target_minus_output(Ws, bs, fs, X, Y, eta)"
 
     def check() -> None:
-        new_Ws, new_bs = _two(call(fn, Ws, bs, fs, X, Y, eta, what=what, copy_inputs=False), what, ("new_Ws", "new_bs"))
+        new_Ws, new_bs = unpack(call(fn, Ws, bs, fs, X, Y, eta, what=what, copy_inputs=False), what, ("new_Ws", "new_bs"))
         new_Ws = _per_layer(new_Ws, "new_Ws", what, net.L)
         new_bs = _per_layer(new_bs, "new_bs", what, net.L)
         right = _backprop(net)

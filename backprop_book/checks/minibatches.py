@@ -21,12 +21,12 @@ that only runs for some sizes) and ``_number`` (a single number was returned).
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-from typing import Callable, Sequence
+from numbers import Real
+from typing import Callable
 
 import numpy as np
 
-from . import Mistake, call, diagnose, fail, passed
+from . import Mistake, call, diagnose, fail, passed, shape_answer, unpack
 
 __all__ = ["forward", "deltas", "weight_gradients", "bias_gradients", "column_gradients", "prepare_targets",
            "shapes_mnist", "sum_learning_rate"]
@@ -69,13 +69,6 @@ def _net(sizes: tuple[int, int, int], batch: int, seed: int) -> dict[str, Array]
     return n
 
 
-def _tuple(result: object, what: str, names: Sequence[str]) -> tuple[object, ...]:
-    if not isinstance(result, (tuple, list)) or len(result) != len(names):
-        fail(f"{what} should return {len(names)} arrays, ({', '.join(names)}), got {type(result).__name__}"
-             + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""))
-    return tuple(result)
-
-
 def _maybe(compute: Callable[[], object]) -> object | None:
     """The value of a wrong variant, or None when its shapes do not fit for these sizes."""
     try:
@@ -103,7 +96,7 @@ def forward(fn: Callable) -> None:
     for sizes, batch, seed in [((3, 3, 2), 4, 1), ((3, 4, 2), 5, 2)]:
         n = _net(sizes, batch, seed)
         X, W1, b1, W2, b2 = n["X"], n["W1"], n["b1"], n["W2"], n["b2"]
-        a1, y_hat = _tuple(call(fn, X, W1, b1, W2, b2, what="forward(X, W1, b1, W2, b2)"), "forward",
+        a1, y_hat = unpack(call(fn, X, W1, b1, W2, b2, what="forward(X, W1, b1, W2, b2)"), "forward",
                            ("a1", "y_hat"))
         one_row = (f"it holds only the first sample. A mini-batch passes through the layer all at once: "
                    f"the product handles every row of X, and a1 has one row per sample, {n['a1'].shape}.")
@@ -150,7 +143,7 @@ def deltas(fn: Callable) -> None:
     for sizes, batch, seed in [((2, 3, 3), 4, 4), ((3, 4, 2), 5, 3)]:
         n = _net(sizes, batch, seed)
         a1, y_hat, Y, W2 = n["a1"], n["y_hat"], n["Y"], n["W2"]
-        got2, got1 = _tuple(call(fn, a1, y_hat, Y, W2, what="deltas(a1, y_hat, Y, W2)"), "deltas",
+        got2, got1 = unpack(call(fn, a1, y_hat, Y, W2, what="deltas(a1, y_hat, Y, W2)"), "deltas",
                             ("delta2", "delta1"))
         want2, want1 = n["delta2"], n["delta1"]
         per_sample = (f"it is divided by the batch size B = {batch}. Each row of a delta is that sample's own "
@@ -220,7 +213,7 @@ def weight_gradients(fn: Callable) -> None:
         n = _net(sizes, batch, seed)
         X, a1, delta1, delta2 = n["X"], n["a1"], n["delta1"], n["delta2"]
         n_0, n_1, n_2 = sizes
-        dW1, dW2 = _tuple(call(fn, X, a1, delta1, delta2, what="weight_gradients(X, a1, delta1, delta2)"),
+        dW1, dW2 = unpack(call(fn, X, a1, delta1, delta2, what="weight_gradients(X, a1, delta1, delta2)"),
                           "weight_gradients", ("dW1", "dW2"))
         summed = (f"it is the SUM over the mini-batch, B = {batch} times the gradient of L_batch. L_batch is the "
                   "MEAN of the samples' losses, so its gradient is the mean of their gradients; the matrix "
@@ -323,7 +316,7 @@ def bias_gradients(fn: Callable) -> None:
     for (n_1, n_2), batch, seed in [((3, 2), 3, 7), ((4, 2), 5, 8)]:
         rng = np.random.default_rng(seed)
         delta1, delta2 = rng.normal(size=(batch, n_1)), rng.normal(size=(batch, n_2))
-        db1, db2 = _tuple(call(fn, delta1, delta2, what="bias_gradients(delta1, delta2)"), "bias_gradients",
+        db1, db2 = unpack(call(fn, delta1, delta2, what="bias_gradients(delta1, delta2)"), "bias_gradients",
                           ("db1", "db2"))
         diagnose(db1, delta1.mean(axis=0), "db1", _bias_mistakes(delta1, delta2, "db1", "b1"), batch=batch)
         diagnose(db2, delta2.mean(axis=0), "db2", _bias_mistakes(delta2, delta1, "db2", "b2"), batch=batch)
@@ -370,7 +363,7 @@ def column_gradients(fn: Callable) -> None:
         n = _net((n_0, n_1, n_2), batch, seed)
         X, Y, W1, W2 = n["X"].T, n["Y"].T, n["W1"].T, n["W2"].T
         b1, b2 = n["b1"].reshape(-1, 1), n["b2"].reshape(-1, 1)
-        got = _tuple(call(fn, X, Y, W1, b1, W2, b2, what="column_gradients(X, Y, W1, b1, W2, b2)"),
+        got = unpack(call(fn, X, Y, W1, b1, W2, b2, what="column_gradients(X, Y, W1, b1, W2, b2)"),
                      "column_gradients", ("dW1", "db1", "dW2", "db2"))
         want = _column_pass(X, Y, W1, b1, W2, b2)
         pasted = _maybe(lambda: _rows_pasted(X, Y, W1, b1, W2, b2))
@@ -477,16 +470,10 @@ def prepare_targets(fn: Callable) -> None:
 # 7. A shape question: MNIST with the bias folded in
 
 
-def _shape(answer: object, name: str) -> tuple[int, ...]:
-    if not isinstance(answer, tuple) or not all(isinstance(k, Integral) and not isinstance(k, bool) for k in answer):
-        fail(f"{name} should be a tuple of whole numbers, like (2, 3); got {answer!r}")
-    return tuple(int(k) for k in answer)
-
-
 def shapes_mnist(dW1_aug_shape: object, dW2_aug_shape: object) -> None:
     """The shapes of dW1_aug and dW2_aug for a 785 -> 16 -> 10 network and a mini-batch of 32 rows."""
-    dW1 = _shape(dW1_aug_shape, "DW1_AUG_SHAPE")
-    dW2 = _shape(dW2_aug_shape, "DW2_AUG_SHAPE")
+    dW1 = shape_answer(dW1_aug_shape, "DW1_AUG_SHAPE")
+    dW2 = shape_answer(dW2_aug_shape, "DW2_AUG_SHAPE")
     if dW1 != (785, 16):
         hints = {
             (16, 785): "(16, 785) is the shape in the column-per-sample convention; in this book's row-per-sample "

@@ -13,12 +13,11 @@ shape and only its values give it away.
 
 from __future__ import annotations
 
-from numbers import Integral
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
-from . import Mistake, call, diagnose, fail, passed
+from . import Mistake, call, diagnose, fail, passed, shape_answer, unpack
 
 __all__ = ["forward", "derivatives", "output_delta", "hidden_delta", "gradients", "update", "shapes_785_100_10",
            "weight_changes"]
@@ -65,13 +64,6 @@ def _network(sizes: tuple[int, int, int], seed: int, hidden: str = "tanh") -> di
     return net
 
 
-def _tuple(result: object, what: str, names: Sequence[str]) -> tuple[object, ...]:
-    if not isinstance(result, (tuple, list)) or len(result) != len(names):
-        fail(f"{what} should return {len(names)} arrays, ({', '.join(names)}), got {type(result).__name__}"
-             + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""))
-    return tuple(result)
-
-
 # ----------------------------------------------------------------------------
 # 1. The forward pass
 
@@ -83,7 +75,7 @@ def forward(fn: Callable) -> None:
         f = _ACTIVATIONS[hidden][0]
         other = "sigmoid" if hidden == "tanh" else "tanh"
         x, W1, b1, W2, b2 = n["x"], n["W1"], n["b1"], n["W2"], n["b2"]
-        z1, a1, z2, y_hat = _tuple(call(fn, x, W1, b1, W2, b2, f, what="forward(x, W1, b1, W2, b2, f)"),
+        z1, a1, z2, y_hat = unpack(call(fn, x, W1, b1, W2, b2, f, what="forward(x, W1, b1, W2, b2, f)"),
                                    "forward", ("z1", "a1", "z2", "y_hat"))
         diagnose(z1, n["z1"], "z1", [
             Mistake(x @ W1, "the bias b1 is missing from the hidden pre-activation."),
@@ -247,7 +239,7 @@ def gradients(fn: Callable) -> None:
     for sizes, seed in [((3, 4, 2), 8), ((3, 3, 2), 9)]:
         n = _network(sizes, seed)
         x, a1, delta1, delta2 = n["x"], n["a1"], n["delta1"], n["delta2"]
-        dW1, db1, dW2, db2 = _tuple(call(fn, x, a1, delta1, delta2, what="gradients(x, a1, delta1, delta2)"),
+        dW1, db1, dW2, db2 = unpack(call(fn, x, a1, delta1, delta2, what="gradients(x, a1, delta1, delta2)"),
                                     "gradients", ("dW1", "db1", "dW2", "db2"))
         want_dW1, want_dW2 = x.T @ delta1, a1.T @ delta2
         n_1, n_2 = delta1.shape[1], delta2.shape[1]
@@ -314,17 +306,10 @@ def update(fn: Callable) -> None:
 # 7. A shape question
 
 
-def _shape(answer: object, name: str) -> tuple[int, ...]:
-    if not isinstance(answer, tuple) or not all(isinstance(n, Integral) and not isinstance(n, bool)
-                                                for n in answer):
-        fail(f"{name} should be a tuple of whole numbers, like (2, 3); got {answer!r}")
-    return tuple(int(n) for n in answer)
-
-
 def shapes_785_100_10(delta1_shape: object, dW1_shape: object) -> None:
     """The shapes of delta1 and dL/dW1 for one sample through a 785-100-10 network."""
-    delta1_shape = _shape(delta1_shape, "DELTA1_SHAPE")
-    dW1_shape = _shape(dW1_shape, "DW1_SHAPE")
+    delta1_shape = shape_answer(delta1_shape, "DELTA1_SHAPE")
+    dW1_shape = shape_answer(dW1_shape, "DW1_SHAPE")
     if delta1_shape != (1, 100):
         hints = {
             (100, 1): "(100, 1) is delta1 as a column, the column-per-sample convention; in this book one sample "
@@ -399,7 +384,7 @@ def _changes(x: Array, y: Array, W1: Array, W2: Array, eta: float, f: Callable, 
 def _diagnose_changes(fn: Callable, case: dict, is_example: bool) -> tuple[object, object]:
     """Run ``weight_changes`` on one network and diagnose both changes; returns them."""
     x, y, W1, W2, eta = case["x"], case["y"], case["W1"], case["W2"], case["eta"]
-    got_W1, got_W2 = _tuple(call(fn, x, y, W1, W2, eta, what="weight_changes(x, y, W1, W2, eta)"),
+    got_W1, got_W2 = unpack(call(fn, x, y, W1, W2, eta, what="weight_changes(x, y, W1, W2, eta)"),
                             "weight_changes", ("change_W1", "change_W2"))
     right_W1, right_W2 = _changes(x, y, W1, W2, eta, _sigmoid, _sigmoid_prime)
     if is_example:  # the example's own numbers, reshaped to the book's (2, 1)

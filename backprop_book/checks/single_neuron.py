@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import Mistake, call, diagnose, fail, passed
+from . import Mistake, call, diagnose, fail, passed, shape_answer, unpack
 
 __all__ = ["forward", "sigmoid_prime", "output_delta", "gradients", "update", "central_difference",
            "shape_785"]
@@ -31,17 +31,11 @@ def _neuron(seed: int, n_0: int = 3) -> dict[str, np.ndarray]:
     return {"x": x, "w": w, "b": b, "y": y, "z": z, "y_hat": y_hat}
 
 
-def _pair(result: object, what: str, names: tuple[str, str]) -> tuple[object, object]:
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        fail(f"{what} should return two arrays, ({names[0]}, {names[1]}), got {type(result).__name__}")
-    return result[0], result[1]
-
-
 def forward(fn: Callable) -> None:
     """``forward(x, w, b)`` returns ``(z, y_hat)``."""
     for seed in (1, 2):
         n = _neuron(seed)
-        z, y_hat = _pair(call(fn, n["x"], n["w"], n["b"], what="forward(x, w, b)"), "forward", ("z", "y_hat"))
+        z, y_hat = unpack(call(fn, n["x"], n["w"], n["b"], what="forward(x, w, b)"), "forward", ("z", "y_hat"))
         diagnose(z, n["z"], "z", [
             Mistake(n["x"] @ n["w"], "the bias b is missing from the pre-activation."),
             Mistake(_sigmoid(n["z"]), "this is y_hat: z is the pre-activation, before the sigmoid."),
@@ -93,7 +87,7 @@ def gradients(fn: Callable) -> None:
         n = _neuron(seed)
         x, y_hat = n["x"], n["y_hat"]
         delta = (y_hat - n["y"]) * y_hat * (1 - y_hat)
-        dw, db = _pair(call(fn, x, y_hat, delta, what="gradients(x, y_hat, delta)"), "gradients", ("dw", "db"))
+        dw, db = unpack(call(fn, x, y_hat, delta, what="gradients(x, y_hat, delta)"), "gradients", ("dw", "db"))
         diagnose(dw, x.T @ delta, "dw", [
             Mistake(y_hat.T @ delta, "built from the output y_hat; a weight's gradient pairs the delta with "
                                      "the weight's INPUT x (dL/dw_j = delta x_j)."),
@@ -114,7 +108,7 @@ def update(fn: Callable) -> None:
     n = _neuron(8)
     rng = np.random.default_rng(9)
     dw, db, eta = rng.normal(size=n["w"].shape), rng.normal(size=1), 0.3
-    w_new, b_new = _pair(call(fn, n["w"], n["b"], dw, db, eta, what="update(w, b, dw, db, eta)"), "update",
+    w_new, b_new = unpack(call(fn, n["w"], n["b"], dw, db, eta, what="update(w, b, dw, db, eta)"), "update",
                          ("w_new", "b_new"))
     diagnose(w_new, n["w"] - eta * dw, "w_new", [
         Mistake(n["w"] + eta * dw, "the step goes up the gradient, which raises the loss."),
@@ -175,8 +169,7 @@ def central_difference(fn: Callable) -> None:
 
 def shape_785(answer: object) -> None:
     """The shape of dL/dW for 785 inputs (784 pixels and the bias folded in) and 10 outputs."""
-    if not isinstance(answer, tuple) or not all(isinstance(n, int) for n in answer):
-        fail(f"the answer should be a tuple of whole numbers, like (2, 3); got {answer!r}")
+    answer = shape_answer(answer, "DW_SHAPE")
     if answer == (785, 10):
         passed("shape of dL/dW")
         return
