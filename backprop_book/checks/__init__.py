@@ -43,11 +43,13 @@ def call(fn: Callable[..., Any], *args: Any, what: str, copy_inputs: bool = True
     The copies are deep, lists of arrays included, so the learner's function may
     change its inputs in place without touching the check's data. A check that
     wants to see whether the inputs were changed passes copies of its own and
-    ``copy_inputs=False``.
+    ``copy_inputs=False``; so does one that passes objects whose identity
+    matters (the nodes of a computation graph, whose closures refer to each
+    other) or that cannot be copied at all (a generator is passed through as it is).
     """
     if not callable(fn):
         fail(f"{what}: expected a function, got {type(fn).__name__}")
-    copies = copy.deepcopy(list(args)) if copy_inputs else list(args)
+    copies = [_copied(a) for a in args] if copy_inputs else list(args)
     try:
         result = fn(*copies)
     except NotImplementedError:
@@ -55,9 +57,17 @@ def call(fn: Callable[..., Any], *args: Any, what: str, copy_inputs: bool = True
     except Exception as err:  # the learner's code failed: say how, not where in ours
         hint = ""
         if isinstance(err, ValueError) and ("matmul" in str(err) or "shapes" in str(err) or "broadcast" in str(err)):
-            hint = " The shapes of a product do not fit: write down the shape of every array in it."
+            hint = " The shapes in an operation do not fit: write down the shape of every array in it."
         fail(f"{what} raised {type(err).__name__}: {err}.{hint}")
     return result
+
+
+def _copied(value: Any) -> Any:
+    """A deep copy, or the value itself when it cannot be copied (a generator, say)."""
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # noqa: BLE001 - not every object can be copied
+        return value
 
 
 def unpack(result: Any, what: str, names: Sequence[str], extra: str = "") -> tuple[Any, ...]:
@@ -124,15 +134,15 @@ def diagnose(got: Any, want: Any, what: str, mistakes: Sequence[Mistake] = (), b
         fail(f"{what} contains NaN or infinity.")
     if _close(got, want):
         return
-    if not np.any(got) and np.any(want):
-        fail(f"{what} is zero everywhere: is something still a placeholder (np.zeros), or multiplied by a "
-             "factor that is zero?")
     for value, feedback in known:
         if _close(got, value):
             fail(f"{what}: {feedback}")
+    if not np.any(got) and np.any(want):
+        fail(f"{what} is zero everywhere: is something still a placeholder (np.zeros), or multiplied by a "
+             "factor that is zero?")
     if np.any(want != 0) and _close(got, -want):
-        fail(f"{what} has the right size but the opposite sign: check the order of the subtraction "
-             "(the book uses y_hat - y) and every sign that follows from it.")
+        fail(f"{what} has the right size but the opposite sign: check the order of each subtraction "
+             "and every sign that follows from it.")
     if want.ndim == 2 and want.shape[0] == want.shape[1] and _close(got, want.T):
         fail(f"{what} holds the right numbers, transposed (the shape cannot show it: the matrix is "
              "square): check the order of the factors in the product and which one is transposed.")
@@ -145,8 +155,8 @@ def diagnose(got: Any, want: Any, what: str, mistakes: Sequence[Mistake] = (), b
             fail(f"{what} is {batch} times too small (the batch size): it is divided by the batch size "
                  "once too often.")
         if np.isclose(scale, 2):
-            fail(f"{what} is twice the right value: the loss has a factor 1/2, which cancels the 2 of "
-                 "the square.")
+            fail(f"{what} is twice the right value: look for a factor 2 too many (a loss with a factor 1/2 "
+                 "in front of a square has no 2 in its derivative).")
         if np.isclose(scale, 0.5):
             fail(f"{what} is half the right value: check the factor 2 of the square.")
         fail(f"{what} is {scale:.3g} times the right value: a factor is missing or extra.")

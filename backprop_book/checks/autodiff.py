@@ -54,6 +54,7 @@ SETS = ("the closure sets the parent's gradient instead of adding to it. A node 
         f"({CHAPTER}, 'Setting the gradient instead of accumulating it').")
 NO_CHAIN = ("it received the local derivative alone. By the chain rule, eq. ch8-consumers, a parent receives "
             "the output's gradient (the new node's grad) times the local derivative.")
+DATA = "the new node's data should hold the result of the operation on its operands' data."
 NOTHING = ("nothing was added to it. Is the closure stored in the new node's _backward, and does it hand a "
            "share to every parent?")
 
@@ -238,7 +239,7 @@ def add(V: type) -> None:
     hint = f"Each addend's local derivative is 1 (eq. ch8-add-sub, {CHAPTER})."
     u, v = V(1.5), V(-0.7)
     out = _operation(lambda: u + v, V, "u + v", (u, v))
-    _expect(out.data, 0.8, "(u + v).data", [(-1.05, "this is the product; the node holds the sum.")])
+    _expect(out.data, 0.8, "(u + v).data", [(-1.05, "this is the product; the node holds the sum.")], zero=DATA)
     _hand_back(out, "u + v")
     case = f"u + v (u = 1.5, v = -0.7), after its _backward with the output's grad {G}"
     _expect(_grad(u), G, f"{case}: u.grad", [(1.0, NO_CHAIN)], hint=hint, V=V)
@@ -247,7 +248,7 @@ def add(V: type) -> None:
 
     u = V(1.5)
     out = _operation(lambda: u + 2.5, V, "u + 2.5", (u,), number=True)
-    _expect(out.data, 4.0, "(u + 2.5).data")
+    _expect(out.data, 4.0, "(u + 2.5).data", zero=DATA)
     _hand_back(out, "u + 2.5")
     _expect(_grad(u), G, f"u + 2.5, after its _backward with the output's grad {G}: u.grad", [(1.0, NO_CHAIN)],
             hint=hint, V=V)
@@ -259,7 +260,7 @@ def add(V: type) -> None:
 
     u = V(1.5)
     out = _operation(lambda: u + u, V, "u + u", (u,))
-    _expect(out.data, 3.0, "(u + u).data")
+    _expect(out.data, 3.0, "(u + u).data", zero=DATA)
     _hand_back(out, "u + u")
     _expect(_grad(u), 2 * G, f"u + u, after its _backward with the output's grad {G}: u.grad",
             [(G, SETS), (1.0, SETS + " Also, " + NO_CHAIN), (2.0, NO_CHAIN)], hint=hint, V=V)
@@ -286,7 +287,8 @@ def mul(V: type) -> None:
     x, y = 1.5, -0.7
     u, v = V(x), V(y)
     out = _operation(lambda: u * v, V, "u * v", (u, v))
-    _expect(out.data, x * y, "(u * v).data", [(x + y, "this is the sum; the node holds the product.")])
+    _expect(out.data, x * y, "(u * v).data", [(x + y, "this is the sum; the node holds the product.")],
+            zero=DATA)
     _hand_back(out, "u * v")
     case = f"u * v (u = {x}, v = {y}), after its _backward with the output's grad {G}"
     _expect(_grad(u), y * G, f"{case}: u.grad", [(x * G, swapped), (y, NO_CHAIN), (x * y * G, product)],
@@ -297,14 +299,14 @@ def mul(V: type) -> None:
     for expr, thunk in (("u * 3.0", lambda u: u * 3.0), ("3.0 * u", lambda u: 3.0 * u)):
         u = V(x)
         out = _operation(lambda: thunk(u), V, expr, (u,), number=True)
-        _expect(out.data, 3.0 * x, f"({expr}).data")
+        _expect(out.data, 3.0 * x, f"({expr}).data", zero=DATA)
         _hand_back(out, expr)
         _expect(_grad(u), 3.0 * G, f"{expr} (u = {x}), after its _backward with the output's grad {G}: u.grad",
                 [(x * G, swapped), (3.0, NO_CHAIN)], hint=hint, V=V)
 
     u = V(x)
     out = _operation(lambda: u * u, V, "u * u", (u,))
-    _expect(out.data, x * x, "(u * u).data")
+    _expect(out.data, x * x, "(u * u).data", zero=DATA)
     _hand_back(out, "u * u")
     _expect(_grad(u), 2 * x * G, f"u * u (u = {x}), after its _backward with the output's grad {G}: u.grad",
             [(x * G, SETS + " Here u is both factors, so it gets two shares."), (2 * x, NO_CHAIN),
@@ -331,7 +333,8 @@ def power(V: type) -> None:
         u = V(x)
         expr = f"u ** {c}"
         out = _operation(lambda: u**c, V, expr, (u,))
-        _expect(out.data, x**c, f"({expr}).data (u = {x})", [(c * x, "this is c times u, not u to the power c.")])
+        _expect(out.data, x**c, f"({expr}).data (u = {x})", [(c * x, "this is c times u, not u to the power c.")],
+                zero=DATA)
         _hand_back(out, expr)
         right = c * x ** (c - 1) * G
         _expect(_grad(u), right, f"{expr} (u = {x}), after its _backward with the output's grad {G}: u.grad", [
@@ -363,12 +366,13 @@ def power(V: type) -> None:
 
 def tanh_exp(V: type) -> None:
     """``Value.tanh`` and ``Value.exp`` (eqs. ch8-activations and ch8-exp-log)."""
-    hint = f"tanh's derivative can be written from its output, which the new node holds (eq. ch8-activations, {CHAPTER})."
+    hint = ("tanh's derivative can be written from its output, which the new node holds (eq. ch8-activations, "
+            f"{CHAPTER}).")
     for x in (0.4, -1.3):
         u = V(x)
         t = math.tanh(x)
         out = _operation(lambda: u.tanh(), V, "u.tanh()", (u,))
-        _expect(out.data, t, f"u.tanh().data (u = {x})")
+        _expect(out.data, t, f"u.tanh().data (u = {x})", zero=DATA)
         _hand_back(out, "u.tanh()")
         _expect(_grad(u), (1 - t * t) * G, f"u.tanh() (u = {x}), after its _backward with the output's grad {G}: "
                 "u.grad", [
@@ -396,7 +400,7 @@ def tanh_exp(V: type) -> None:
         u = V(x)
         e = math.exp(x)
         out = _operation(lambda: u.exp(), V, "u.exp()", (u,))
-        _expect(out.data, e, f"u.exp().data (u = {x})")
+        _expect(out.data, e, f"u.exp().data (u = {x})", zero=DATA)
         _hand_back(out, "u.exp()")
         _expect(_grad(u), e * G, f"u.exp() (u = {x}), after its _backward with the output's grad {G}: u.grad", [
             (e, NO_CHAIN),
@@ -534,15 +538,15 @@ def _listed(fn: Callable, graph: _Graph, V: type) -> list[Any]:
     if missing:
         if any(node is graph.root for node in missing):
             fail(f"{where}the root itself is missing: it belongs in the list too, after all of its parents.")
-        present = [node for node in got]
-        twin = next((node for node in missing if any(p.data == node.data for p in present)), None)
+        twin = next((node for node in missing if any(p.data == node.data for p in got)), None)
         if twin is not None and all(not node.parents for node in missing):
             fail(f"{where}the node {graph.name(twin)} is missing; another node holds the same number. Two nodes "
                  "with the same data are still two nodes: keep track of the visited nodes themselves, not of "
                  "their numbers.")
         if all(not node.parents for node in missing):
-            fail(f"{where}the leaves {', '.join(graph.name(n) for n in missing)} are missing: the list holds "
-                 "every node of the graph, the leaves included.")
+            which = (f"the leaf {graph.name(missing[0])} is" if len(missing) == 1 else
+                     f"the leaves {', '.join(graph.name(n) for n in missing)} are")
+            fail(f"{where}{which} missing: the list holds every node of the graph, the leaves included.")
         fail(f"{where}the node {graph.name(missing[0])} is missing ({len(missing)} of {len(right)} nodes are): "
              "the list must hold every node that the root was computed from, directly or indirectly.")
     return got
@@ -887,17 +891,17 @@ def _check_network(fn: Callable, net: _Net, V: type) -> None:
              "and return the loss node.")
     _sweep(loss)
     got = [_grad_array(part, p.shape) for part, p in zip(leaves, (net.W1, net.b1, net.W2, net.b2))]
+    cut = ("the path from the loss back to the leaves is cut. Build the graph from the very leaves you are "
+           "given, with Value operations all the way: a new leaf made from a parameter's number, or a number "
+           "taken out of a node (its data) and computed with math, starts a graph of its own.")
     if not any(np.any(g) for g in got):
-        fail("after a backward sweep from the loss, none of the given weight and bias leaves has a gradient: the "
-             "graph must be built from the very leaves it is given, not from new nodes made of their numbers.")
-    detached = ("is zero everywhere after a sweep from the loss, though the loss is right: somewhere a number "
-                "left the graph (a node's data turned into a new Value, or computed with math) and the path back "
-                "to these leaves is cut. Build everything from Value operations.")
+        fail("after a backward sweep from the loss, none of the given weight and bias leaves has a gradient, "
+             f"though the loss is right: {cut}")
     right = net.gradients()
     for name, g, r in zip(("dL/dW1", "dL/db1", "dL/dW2", "dL/db2"), got, right):
         what = f"{name} (the grads of the {name[4:]} leaves)"
         if not np.any(g) and np.any(r):
-            fail(f"{what} {detached}")
+            fail(f"{what} is zero everywhere after a sweep from the loss, though the loss is right: {cut}")
         diagnose(g, r, what, batch=B)
 
 

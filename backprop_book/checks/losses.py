@@ -194,7 +194,7 @@ _ROUNDED = ("it is inf or NaN where |z| = 40: the sigmoid of 40 rounds to exactl
             "the logit z itself, never from a rounded probability "
             f"({CHAPTER}, 'Computing the losses without overflow', eq. ch5-bce-logits).")
 _OVERFLOW = ("it is inf or NaN for logits of several hundred: e^z overflows to inf above z = 709. Write the "
-             "softplus so that its exponent is never positive, by taking out the larger of 0 and t first "
+             "softplus so that no exponent it computes is ever positive, as the chapter does "
              f"({CHAPTER}, 'Computing the losses without overflow').")
 _CLIPPED = ("the probabilities were kept away from 0 and 1 by a small constant. The loss is finite now, but "
             "wrong for large logits: a sample whose logit is 40 on the wrong side should cost about 40, and the "
@@ -240,7 +240,7 @@ def binary_cross_entropy(loss_fn: Callable, delta_fn: Callable) -> None:
                                                           f"rework the step from eq. ch5-bce to eq. ch5-bce-logits "
                                                           f"({CHAPTER})."),
         ]
-        _loss(got, entries.sum() / batch, f"{what}, for {case} logits", mistakes, batch)
+        _loss(got, entries.sum() / batch, f"{what} for {case} logits", mistakes, batch)
 
         if case == "rounded":
             continue  # the delta is checked on the moderate and the overflowing logits
@@ -292,40 +292,56 @@ def _softmax_cases() -> list[tuple[str, Array]]:
 
 
 def _softmax_mistakes(z: Array) -> list[Mistake]:
-    e = _quiet(lambda: np.exp(z))
-    mistakes = [
-        Mistake(_quiet(lambda: e / e.sum(axis=0)), _WRONG_AXIS),
-        Mistake(_softmax(z.T).T, _WRONG_AXIS),
-        Mistake(_quiet(lambda: e / e.sum()), "it is normalised over the whole batch, every entry divided by one "
-                                             "sum: each sample's probabilities must sum to 1 on their own."),
-        Mistake(_quiet(lambda: np.exp(z - z.max(axis=0)) / np.exp(z - z.max(axis=0)).sum(axis=1, keepdims=True)),
+    """Wrong normalisations, of the raw exponentials and of those shifted by each row's largest logit."""
+    with np.errstate(all="ignore"):  # several of them are inf or NaN for large logits
+        return _softmax_variants(z)
+
+
+def _softmax_variants(z: Array) -> list[Mistake]:
+    raw = np.exp(z)
+    shifted = np.exp(z - np.max(z, axis=1, keepdims=True))
+    mistakes = []
+    for e in (raw, shifted):
+        mistakes += [
+            Mistake(e / e.sum(axis=0), _WRONG_AXIS),
+            Mistake(e / e.sum(), "it is normalised over the whole batch, every entry divided by one sum: each "
+                                 "sample's probabilities must sum to 1 on their own."),
+        ]
+        if z.shape[0] == z.shape[1]:
+            mistakes.append(Mistake(e / e.sum(axis=1),
+                                    "entry (s, k) is divided by the sum of row k, not of row s: the row sums, one "
+                                    "per sample, were divided along the wrong axis (broadcasting lines a 1-d array "
+                                    "up with the last axis). Keep the sums as a column, one row per sample. It runs "
+                                    "only because B = n here."))
+    column_shift = np.exp(z - z.max(axis=0))
+    mistakes += [
+        Mistake(column_shift / column_shift.sum(axis=1, keepdims=True),
                 "the number subtracted differs along a row (it is each column's largest entry): the shift leaves "
                 f"the softmax unchanged only if it is the same for every entry of a row ({CHAPTER}, eq. ch5-shift)."),
         Mistake(_sigmoid(z), "this is the sigmoid of each entry; the softmax divides each exponential by the sum "
                              f"over its row ({CHAPTER}, eq. ch5-softmax)."),
     ]
-    if z.shape[0] == z.shape[1]:
-        mistakes.append(Mistake(_quiet(lambda: e / e.sum(axis=1)),
-                                "entry (s, k) is divided by the sum of row k, not of row s: the row sums, one per "
-                                "sample, were divided along the wrong axis (broadcasting lines a 1-d array up with "
-                                "the last axis). Keep the sums as a column, one row per sample. It runs only "
-                                "because B = n here."))
     return mistakes
 
 
 def _log_softmax_mistakes(z: Array) -> list[Mistake]:
-    mistakes = [Mistake(_quiet(lambda: np.log(m.value)), m.feedback) for m in _softmax_mistakes(z)]
+    with np.errstate(all="ignore"):  # several of them are inf or NaN for large logits
+        return _log_softmax_variants(z)
+
+
+def _log_softmax_variants(z: Array) -> list[Mistake]:
     shifted = z - np.max(z, axis=1, keepdims=True)
-    mistakes += [
+    mistakes = [
         Mistake(_softmax(z), "this is the softmax, not its log."),
         Mistake(shifted, "the log-sum-exp term is missing: this is only the shifted logits."),
-        Mistake(_quiet(lambda: shifted - np.log(np.sum(np.exp(shifted), axis=0))),
+        Mistake(shifted - np.log(np.sum(np.exp(shifted), axis=0)),
                 f"the log-sum-exp runs over the wrong axis: a sample's sum runs along its row ({CHAPTER}, "
                 "eq. ch5-log-softmax)."),
-        Mistake(_quiet(lambda: z - np.log(np.sum(np.exp(z)))), "the log-sum-exp is taken over the whole batch; "
-                                                                "each sample has its own, over its row."),
+        Mistake(z - np.log(np.sum(np.exp(z))), "the log-sum-exp is taken over the whole batch; each sample has "
+                                                "its own, over its row."),
     ]
-    return mistakes
+    return mistakes + [Mistake(np.log(m.value), "it is the log of a wrong softmax: " + m.feedback)
+                       for m in _softmax_mistakes(z)]
 
 
 def _row_sums(got: Any, what: str) -> None:
@@ -349,10 +365,10 @@ def softmax(softmax_fn: Callable, log_softmax_fn: Callable) -> None:
         if _same(got, batch_shift) and not np.all(np.isfinite(batch_shift)):
             fail(f"{what}: {_BATCH_SHIFT}")
         try:
-            diagnose(got, _softmax(z), f"{what}, for {case} logits", _softmax_mistakes(z))
+            diagnose(got, _softmax(z), f"{what} for {case} logits", _softmax_mistakes(z))
         except AssertionError as err:
             if "matches none of the common mistakes" in str(err):
-                _row_sums(got, f"{what}, for {case} logits")
+                _row_sums(got, f"{what} for {case} logits")
             raise
 
         what = "log_softmax(z)"
@@ -376,7 +392,7 @@ def softmax(softmax_fn: Callable, log_softmax_fn: Callable) -> None:
             for value, feedback in non_finite:
                 if _same(got, value) and not np.all(np.isfinite(value)):
                     fail(f"{what}: {feedback}")
-        diagnose(got, shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True)), f"{what}, for {case} logits",
+        diagnose(got, shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True)), f"{what} for {case} logits",
                  _log_softmax_mistakes(z))
     passed("softmax and log_softmax")
 
@@ -397,10 +413,11 @@ def _jacobian_mistakes(y_hat: Array) -> list[Mistake]:
                                       f"off-diagonal entry is nonzero ({CHAPTER}, 'The softmax Jacobian')."),
         Mistake(np.diag(s) - s @ s, "the product of the outputs became a single number (an inner product), "
                                     "subtracted from every entry; entry (k, m) needs the product of y_hat_k and "
-                                    "y_hat_m, one per pair: an outer product, (n, 1) times (1, n)."),
+                                    "y_hat_m, one number for each pair (k, m) (eq. ch5-jacobian-matrix)."),
         Mistake(np.diag(s) - s**2, "the products of the outputs were taken entry by entry (each output squared), "
                                    "and broadcasting spread that row over every row; entry (k, m) needs the product "
-                                   "of y_hat_k and y_hat_m: an outer product, (n, 1) times (1, n)."),
+                                   "of y_hat_k and y_hat_m, one number for each pair (k, m) "
+                                   "(eq. ch5-jacobian-matrix)."),
         Mistake(s[0] - np.outer(s, s), "the diagonal part holds the first output y_hat_1 in every entry: a "
                                        "diagonal matrix is built from the 1-d vector of the sample's outputs, "
                                        "and a (1, n) row handed to the diagonal function gives back its own "
@@ -409,6 +426,11 @@ def _jacobian_mistakes(y_hat: Array) -> list[Mistake]:
                                                       f"(eq. ch5-softmax-jacobian, {CHAPTER})."),
         Mistake(np.eye(n) - np.outer(s, s), "the diagonal term has 1 where it should have y_hat_k: redo the "
                                             f"quotient rule of eq. ch5-softmax-jacobian ({CHAPTER})."),
+        Mistake(np.outer(s, s) - np.diag(s), "it has the opposite sign: raising z_k raises y_hat_k, so the "
+                                             "diagonal is positive, and lowers every other output, so the rest is "
+                                             f"negative ({CHAPTER}, 'The softmax Jacobian')."),
+        Mistake(_jacobian(_softmax(y_hat)), "the softmax was applied to y_hat again: y_hat already holds the "
+                                            "softmax's outputs, and the Jacobian is written with them directly."),
     ]
 
 
@@ -429,7 +451,7 @@ def softmax_jacobian(jacobian_fn: Callable, delta_fn: Callable) -> None:
         g_random = rng.normal(size=(1, n))
         for name, g in (("the cross-entropy's", -y / y_hat), ("the half squared error's", y_hat - y),
                         ("a random", g_random)):
-            what = f"softmax_delta(dL_dyhat, y_hat), for {name} dL/dy_hat"
+            what = f"softmax_delta(dL_dyhat, y_hat) with {name} dL/dy_hat"
             got = call(delta_fn, g, y_hat, what=what)
             diagnose(got, g @ J, what, [
                 Mistake(g, "the Jacobian is missing: this is dL/dy_hat itself, but z_m reaches the loss through "
@@ -497,12 +519,13 @@ def softmax_cross_entropy_grad(fn: Callable) -> None:
                                                "softmax, each row's probabilities summing to 1."),
             Mistake((z - y) / batch, "this subtracts the targets from the logits z; the output y_hat is the "
                                      "softmax of z."),
-            Mistake(_quiet(lambda: (e / e.sum(axis=0) - y) / batch), "y_hat is " + _WRONG_AXIS),
-            Mistake(-y / y_hat / batch, f"this is dL/dy_hat (eq. ch5-ce-dyhat), the derivative with respect to "
-                                        "the outputs; the gradient asked for is with respect to the logits z, "
-                                        f"through the softmax ({CHAPTER}, 'The sum over paths')."),
-        ]
-        diagnose(got, right, f"dL_batch/dZ, for {case} logits", mistakes, batch=batch)
+            Mistake(_quiet(lambda: -y / y_hat / batch), "this is dL/dy_hat (eq. ch5-ce-dyhat) over B, the "
+                                                        "derivative with respect to the outputs; the gradient asked "
+                                                        "for is with respect to the logits z, through the softmax "
+                                                        f"({CHAPTER}, 'The sum over paths')."),
+        ] + [Mistake(_quiet(lambda: (m.value - y) / batch), "y_hat is wrong: " + m.feedback)
+             for m in _softmax_mistakes(z)]
+        diagnose(got, right, f"dL_batch/dZ for {case} logits", mistakes, batch=batch)
     passed("softmax_cross_entropy_grad")
 
 
@@ -612,13 +635,14 @@ def _planted(bug: str) -> Callable[[Array, Array], Array]:
 
 
 def _numerical(z: Array, y: Array, total: str = "mean") -> Array:
+    """Central differences of the cross-entropy from the logits: the batch mean, or (mistakes) "sum" or "entries"."""
     from backprop_book.gradcheck import numerical_gradient
 
     probe = z.copy()
+    divide = {"mean": len(z), "sum": 1, "entries": z.size}[total]
 
     def loss() -> float:
-        losses = -np.sum(y * _log_softmax(probe), axis=1)
-        return float(losses.mean() if total == "mean" else losses.sum() if total == "sum" else losses.sum() / probe.size)
+        return float(-np.sum(y * _log_softmax(probe)) / divide)
 
     return numerical_gradient(loss, probe)
 
@@ -655,6 +679,7 @@ def gradient_check(fn: Callable) -> None:
     # A correct gradient, moderate logits: the error must be tiny.
     z, y = moderate
     g = _planted("")(z, y)
+    num = _numerical(z, y)
     good = run("", z, y)
     if not np.isfinite(good):
         fail(f"for a correct gradient it returns {good}; the relative error is a finite number between 0 and 1.")
@@ -670,11 +695,15 @@ def gradient_check(fn: Callable) -> None:
                  "(the loss does not see the nudged entries: it must read the very array z that is nudged, not a "
                  "copy of it) or of the opposite sign (the cross-entropy is MINUS the sum of y times the log "
                  "of the probabilities).")
+        wrong = _planted("extra derivative")(z, y)
+        if good < 1e-3 and _near(run("extra derivative", z, y), _worst(wrong, num)):
+            fail(f"for a correct gradient it reports {good:.1e}, the relative error of the worst single entry, "
+                 "which the rounding error of a tiny entry can dominate. The task asks for the whole gradient's, "
+                 "eq. ch4-whole-error (chapter 4), one number for all the entries together.")
         fail(f"for a correct gradient it reports {good:.1e}; a correct gradient gives about 1e-9 or less. Compare "
              "grad_fn(z, y) with the central differences of L_batch, the mean over the batch of the samples' "
              f"cross-entropies, computed from the logits with your log_softmax ({CHAPTER}, eq. ch5-ce-batch).")
     # Two wrong gradients: the numbers must be the whole gradient's relative error.
-    num = _numerical(z, y)
     for bug, description in (("no mean", "without the 1/B of the mean"),
                              ("extra derivative", "with the softmax's derivative multiplied in again")):
         wrong = run(bug, z, y)
