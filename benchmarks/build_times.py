@@ -4,7 +4,9 @@ The figures are measured, printed and never asserted: they depend on the
 machine. The build goes to a temporary folder, so the repository's own
 _build/ is left alone.
 
-Usage: .venv/bin/python benchmarks/build_times.py   (or `make bench-build`)
+Usage: .venv/bin/python benchmarks/build_times.py [--tests]   (or `make bench-build`)
+--tests also times the unit tests, whose grader tests run hundreds of kernels
+(about a quarter of an hour on 2 cores).
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ def main() -> None:
     sanitize = ["--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
     timed("nbval, chapters and solutions", [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "--nbval", *sanitize,
                                             "chapters", "solutions"])
-    timed("unit tests", [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "tests",
-                         "--ignore=tests/test_browser.py"])
+    if "--tests" in sys.argv[1:]:
+        timed("unit tests", [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "tests",
+                             "--ignore=tests/test_browser.py"])
 
 
 if __name__ == "__main__":
